@@ -1,0 +1,304 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Request is what a protected request asks of its token.
+type Request struct {
+	// Addr is the client address; the zero Addr means unknown (a Unix
+	// socket, say), which any token with an allowlist refuses.
+	Addr netip.Addr
+	// Tenant is the tenant the request acts on; an external token passes
+	// only when it equals the token's tenant exactly.
+	Tenant string
+	// Scopes must all be granted.
+	Scopes []string
+	// AnyOf, if not empty, needs at least one of its scopes granted.
+	AnyOf []string
+}
+
+// Result is what Verify returns for an admitted request.
+type Result struct {
+	// Token is the verified token, shared with the store: read-only. It is
+	// also set for denials at step 5 or later, so that a caller can log
+	// which token was refused.
+	Token *Token
+	// Usage is the token's quota state after this request; zero when the
+	// token has no quota.
+	Usage Usage
+}
+
+// Verify checks a presented secret against a request and, if every check
+// passes, counts the request against the token's rate limit and quota. The
+// checks run in this order and stop at the first denial:
+//
+//  1. maintenance switch on: ErrMaintenance
+//  2. secret empty: ErrMissing
+//  3. malformed, bad checksum or foreign prefix: ErrInvalid (no store access)
+//  4. no token with that hash, or a rotated-out secret past its grace: ErrInvalid
+//  5. disabled: ErrDisabled
+//  6. expired: ErrExpired
+//  7. client address outside the allowlist: ErrAddressNotAllowed
+//  8. external token, other or no tenant: ErrTenant
+//  9. a required scope not granted by the token or its role: ErrScope
+//  10. rate limit exceeded: ErrRateLimited (see RetryAfter)
+//  11. quota used up: ErrQuotaExceeded (see RetryAfter)
+//
+// A store failure returns an error that matches none of these and wraps
+// the store's: callers must refuse the request (fail closed). Requests
+// refused at any step consume neither rate nor quota. Verify does not trim
+// the secret.
+func (m *Manager) Verify(ctx context.Context, secret string, req Request) (Result, error) {
+	now := m.now()
+	res, err := m.verify(ctx, now, secret, &req)
+	if m.cfg.observer != nil {
+		e := Event{Time: now, Op: OpVerify, Addr: ClientAddr(req.Addr), Tenant: req.Tenant, Err: err}
+		if res.Token != nil {
+			e.TokenID, e.TokenName, e.Tenant = res.Token.ID, res.Token.Name, res.Token.Tenant
+		}
+		m.cfg.observer(e)
+	}
+	return res, err
+}
+
+func (m *Manager) verify(ctx context.Context, now time.Time, secret string, req *Request) (Result, error) {
+	on, err := m.store.Maintenance(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("token: verify: maintenance: %w", err)
+	}
+	if on {
+		return Result{}, ErrMaintenance
+	}
+	if secret == "" {
+		return Result{}, ErrMissing
+	}
+	if !wellFormed(secret) || !m.prefixAccepted(secret) {
+		return Result{}, ErrInvalid
+	}
+	rec, err := m.lookup(ctx, now, secret)
+	if err != nil {
+		return Result{}, err
+	}
+	t := &rec.Token
+	res := Result{Token: t}
+	if t.Disabled {
+		return res, ErrDisabled
+	}
+	if !t.Expires.IsZero() && !now.Before(t.Expires) {
+		return res, ErrExpired
+	}
+	if !allowed(t.Allow, ClientAddr(req.Addr)) {
+		return res, ErrAddressNotAllowed
+	}
+	if t.Kind != Internal && req.Tenant != t.Tenant {
+		return res, ErrTenant
+	}
+	if len(req.Scopes) > 0 || len(req.AnyOf) > 0 {
+		if err := m.checkScopes(ctx, t, req); err != nil {
+			return res, err
+		}
+	}
+	var rsv *rate.Reservation
+	if !t.Rate.IsZero() {
+		lim := m.limiter(t)
+		if t.Quota.IsZero() {
+			if !lim.AllowN(now, 1) {
+				return res, m.rateDenied(lim, now)
+			}
+		} else {
+			// A quota denial must give the rate token back: reserve, so the
+			// reservation can be cancelled.
+			rsv = lim.ReserveN(now, 1)
+			if d := rsv.DelayFrom(now); !rsv.OK() || d > 0 {
+				rsv.CancelAt(now)
+				return res, &LimitError{Err: ErrRateLimited, Retry: max(d, time.Nanosecond)}
+			}
+		}
+	}
+	if !t.Quota.IsZero() {
+		start, end := t.Quota.Window(now, m.cfg.loc)
+		granted, used, err := m.store.ConsumeQuota(ctx, t.ID, start, t.Quota.Limit, 1)
+		if err != nil || granted == 0 {
+			if rsv != nil {
+				rsv.CancelAt(now)
+			}
+		}
+		switch {
+		case errors.Is(err, ErrNotFound): // deleted since the lookup
+			return Result{}, ErrInvalid
+		case err != nil:
+			return res, fmt.Errorf("token: verify: quota: %w", err)
+		}
+		res.Usage = makeUsage(t.Quota, used, start, end)
+		if granted == 0 {
+			le := &LimitError{Err: ErrQuotaExceeded, Usage: res.Usage}
+			if !end.IsZero() {
+				le.Retry = end.Sub(now)
+			}
+			return res, le
+		}
+	}
+	m.touch(ctx, t, now)
+	return res, nil
+}
+
+func (m *Manager) prefixAccepted(secret string) bool {
+	p := secret[:strings.LastIndexByte(secret, '_')]
+	for _, q := range m.cfg.prefixes {
+		if p == q {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup finds the token for a well-formed secret, trying the current
+// pepper first and then the previous ones.
+func (m *Manager) lookup(ctx context.Context, now time.Time, secret string) (*Record, error) {
+	for _, hs := range m.hashers {
+		h := hs.sum(secret)
+		rec, err := m.store.TokenByHash(ctx, h)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("token: verify: lookup: %w", err)
+		case rec == nil:
+			return nil, fmt.Errorf("token: verify: lookup: %w: no token and no error", ErrStoreFault)
+		case rec.Hash == h:
+			return rec, nil
+		case rec.Prev == h:
+			if now.Before(rec.PrevUntil) {
+				return rec, nil
+			}
+			return nil, ErrInvalid
+		default:
+			return nil, fmt.Errorf("token: verify: lookup: %w: token %s does not carry the hash it was found by", ErrStoreFault, rec.Token.ID)
+		}
+	}
+	return nil, ErrInvalid
+}
+
+func (m *Manager) checkScopes(ctx context.Context, t *Token, req *Request) error {
+	var roleScopes []string
+	if t.Role != "" {
+		r, err := m.store.RoleByName(ctx, t.Role)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			// A store keeps roles in use, so this is a race with an edit;
+			// the role grants nothing.
+		case err != nil:
+			return fmt.Errorf("token: verify: role %q: %w", t.Role, err)
+		case r == nil:
+			return fmt.Errorf("token: verify: role %q: %w: no role and no error", t.Role, ErrStoreFault)
+		default:
+			roleScopes = r.Scopes
+		}
+	}
+	for _, s := range req.Scopes {
+		if !grants(t.Scopes, roleScopes, s) {
+			return ErrScope
+		}
+	}
+	if len(req.AnyOf) == 0 {
+		return nil
+	}
+	for _, s := range req.AnyOf {
+		if grants(t.Scopes, roleScopes, s) {
+			return nil
+		}
+	}
+	return ErrScope
+}
+
+// limiterEntry is one token's bucket, built for one Rate.
+type limiterEntry struct {
+	rate Rate
+	lim  *rate.Limiter
+}
+
+// limiter returns the token's bucket, making one on first use or when the
+// token's rate was edited (on this or another instance).
+func (m *Manager) limiter(t *Token) *rate.Limiter {
+	if v, ok := m.limiters.Load(t.ID); ok {
+		if e := v.(*limiterEntry); e.rate == t.Rate {
+			return e.lim
+		}
+	}
+	e := &limiterEntry{rate: t.Rate, lim: rate.NewLimiter(rate.Every(t.Rate.Interval/time.Duration(t.Rate.Events)), t.Rate.burst())}
+	for {
+		v, loaded := m.limiters.LoadOrStore(t.ID, e)
+		if !loaded {
+			if m.nlim.Add(1) > int64(m.cfg.maxLimiters) {
+				m.sweepLimiters()
+			}
+			return e.lim
+		}
+		old := v.(*limiterEntry)
+		if old.rate == t.Rate {
+			return old.lim
+		}
+		if m.limiters.CompareAndSwap(t.ID, old, e) {
+			return e.lim
+		}
+	}
+}
+
+func (m *Manager) rateDenied(lim *rate.Limiter, now time.Time) error {
+	r := lim.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	r.CancelAt(now)
+	return &LimitError{Err: ErrRateLimited, Retry: max(d, time.Nanosecond)}
+}
+
+func (m *Manager) dropLimiter(id string) {
+	if _, ok := m.limiters.LoadAndDelete(id); ok {
+		m.nlim.Add(-1)
+	}
+}
+
+// sweepLimiters drops limiters whose bucket is full: a full bucket behaves
+// exactly like a new one, so dropping it changes no decision.
+func (m *Manager) sweepLimiters() {
+	if !m.sweeping.CompareAndSwap(false, true) {
+		return
+	}
+	defer m.sweeping.Store(false)
+	now := m.now()
+	m.limiters.Range(func(k, v any) bool {
+		e := v.(*limiterEntry)
+		if e.lim.TokensAt(now) >= float64(e.lim.Burst()) && m.limiters.CompareAndDelete(k, v) {
+			m.nlim.Add(-1)
+		}
+		return true
+	})
+}
+
+// touch records the use in the store at most once per interval per token.
+// A failed write is not the request's failure: it is reported to the
+// observer only through the next successful one being late.
+func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) {
+	every := m.cfg.touchEvery
+	if every < 0 || now.Sub(t.LastUsed) < every {
+		return
+	}
+	v, ok := m.touched.Load(t.ID)
+	if !ok {
+		v, _ = m.touched.LoadOrStore(t.ID, new(atomic.Int64))
+	}
+	last := v.(*atomic.Int64)
+	prev := last.Load()
+	if now.UnixNano()-prev < int64(every) || !last.CompareAndSwap(prev, now.UnixNano()) {
+		return
+	}
+	_ = m.store.TouchToken(ctx, t.ID, stamp(now))
+}
