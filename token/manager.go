@@ -362,7 +362,8 @@ func (m *Manager) modify(ctx context.Context, id string, op Op, change func(*Rec
 		if err != nil {
 			return nil, fmt.Errorf("token: %s %q: %w", op, id, err)
 		}
-		m.dropLimiter(id)
+		// The rate bucket survives edits and rotation; limiter() rebuilds it
+		// when the token's Rate differs from the one it was built for.
 		return next, nil
 	}
 	return nil, fmt.Errorf("token: %s %q: %w", op, id, last)
