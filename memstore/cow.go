@@ -66,9 +66,10 @@ func (c *cowMap[K, V]) each(fn func(K, V)) {
 }
 
 func stringShard(s string) uint8 {
-	// FNV-1a, enough to spread UUIDs and names over the shards.
+	// FNV-1a over the last 8 bytes: the random tail of a UUIDv7 (ids are
+	// the only keys), enough to spread them over the shards.
 	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
+	for i := max(0, len(s)-8); i < len(s); i++ {
 		h ^= uint32(s[i])
 		h *= 16777619
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
-	"io"
 	"sync"
 )
 
@@ -26,18 +25,20 @@ func HashSecret(s Secret) Hash { return sha256.Sum256([]byte(s.s)) }
 // hasher computes secret hashes with one key (nil: plain SHA-256) without
 // allocating on the hot path: digests are pooled with their output buffer.
 type hasher struct {
-	id   string
-	pool sync.Pool // *digest
+	id    string
+	plain bool      // no key: SHA-256
+	pool  sync.Pool // *digest, for HMAC
 }
 
 type digest struct {
 	h   hash.Hash
+	buf []byte
 	out [sha256.Size]byte
 }
 
 func newHasher(id string, key []byte) *hasher {
+	hs := &hasher{id: id, plain: key == nil}
 	k := append([]byte(nil), key...)
-	hs := &hasher{id: id}
 	hs.pool.New = func() any {
 		if k == nil {
 			return &digest{h: sha256.New()}
@@ -47,12 +48,27 @@ func newHasher(id string, key []byte) *hasher {
 	return hs
 }
 
+// sum hashes a secret. Secrets reaching it are well formed (at most
+// maxSecretLen bytes) on the verification path; longer input, from tools,
+// takes a slower path.
 func (hs *hasher) sum(secret string) Hash {
+	if hs.plain {
+		if len(secret) <= maxSecretLen {
+			var buf [maxSecretLen]byte
+			n := copy(buf[:], secret)
+			return sha256.Sum256(buf[:n])
+		}
+		return sha256.Sum256([]byte(secret))
+	}
 	d := hs.pool.Get().(*digest)
+	d.buf = append(d.buf[:0], secret...)
 	d.h.Reset()
-	_, _ = io.WriteString(d.h, secret)
+	d.h.Write(d.buf)
 	d.h.Sum(d.out[:0])
 	out := Hash(d.out)
 	hs.pool.Put(d)
 	return out
 }
+
+// maxSecretLen is the length of the longest well-formed secret.
+const maxSecretLen = MaxPrefixLen + 1 + bodyLen

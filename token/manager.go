@@ -44,7 +44,8 @@ type Manager struct {
 	limiters sync.Map  // token ID → *limiterEntry
 	nlim     atomic.Int64
 	sweeping atomic.Bool
-	touched  sync.Map // token ID → *atomic.Int64 (unix nanos of the last write)
+	touched  sync.Map                        // token ID → *atomic.Int64 (unix nanos of the last write)
+	windows  [2]atomic.Pointer[cachedWindow] // current Day and Month windows
 }
 
 // NewManager returns a Manager over s. It fails if an option is invalid.

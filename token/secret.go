@@ -106,28 +106,58 @@ func wellFormed(s string) bool {
 	}
 	body := s[i+1:]
 	for j := 0; j < len(body); j++ {
-		if base62Value(body[j]) < 0 {
+		if base62Values[body[j]] < 0 {
 			return false
 		}
 	}
 	var sum uint64
 	for j := randomLen; j < bodyLen; j++ {
-		sum = sum*62 + uint64(base62Value(body[j]))
+		sum = sum*62 + uint64(base62Values[body[j]])
 	}
-	return sum == uint64(crc32.ChecksumIEEE([]byte(s[:len(s)-checksumLen])))
+	return sum == uint64(crc32String(s[:len(s)-checksumLen]))
 }
 
-func base62Value(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'A' <= c && c <= 'Z':
-		return int(c-'A') + 10
-	case 'a' <= c && c <= 'z':
-		return int(c-'a') + 36
+// crc32String is crc32.ChecksumIEEE over a string, slicing by 8, without
+// converting the string to a []byte: that conversion would allocate on the
+// verification path (the checksummed part is longer than the compiler's
+// stack buffer), and crc32's assembly makes any buffer passed to it escape.
+func crc32String(s string) uint32 {
+	crc := ^uint32(0)
+	for len(s) >= 8 {
+		crc ^= uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+		crc = crcTables[7][crc&0xff] ^ crcTables[6][crc>>8&0xff] ^ crcTables[5][crc>>16&0xff] ^ crcTables[4][crc>>24] ^
+			crcTables[3][s[4]] ^ crcTables[2][s[5]] ^ crcTables[1][s[6]] ^ crcTables[0][s[7]]
+		s = s[8:]
 	}
-	return -1
+	for i := 0; i < len(s); i++ {
+		crc = crcTables[0][byte(crc)^s[i]] ^ (crc >> 8)
+	}
+	return ^crc
 }
+
+// crcTables are the slicing-by-8 tables for CRC-32 (IEEE).
+var crcTables = func() (t [8][256]uint32) {
+	t[0] = *crc32.IEEETable
+	for i := range 256 {
+		c := t[0][i]
+		for k := 1; k < 8; k++ {
+			c = t[0][c&0xff] ^ c>>8
+			t[k][i] = c
+		}
+	}
+	return t
+}()
+
+// base62Values maps a byte to its base62 digit value, or -1.
+var base62Values = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i := 0; i < len(base62); i++ {
+		t[base62[i]] = int8(i)
+	}
+	return t
+}()
 
 // ValidatePrefix reports whether p can prefix secrets: a lower-case letter,
 // then lower-case letters and digits, optionally one "_" and one more

@@ -172,3 +172,12 @@ func TestHashSecret(t *testing.T) {
 	assert.Len(t, h.String(), 64)
 	assert.NotContains(t, h.String(), s.Reveal())
 }
+
+func TestNewSecretsCarryScannerChecksum(t *testing.T) {
+	for range 200 {
+		s, err := token.NewSecret("sk_live")
+		require.NoError(t, err)
+		plain := s.Reveal()
+		assert.Equal(t, checksum(plain[:len(plain)-6]), plain[len(plain)-6:])
+	}
+}

@@ -125,7 +125,7 @@ func (m *Manager) verify(ctx context.Context, now time.Time, secret string, req 
 		}
 	}
 	if !t.Quota.IsZero() {
-		start, end := t.Quota.Window(now, m.cfg.loc)
+		start, end := m.window(t.Quota, now)
 		granted, used, err := m.store.ConsumeQuota(ctx, t.ID, start, t.Quota.Limit, 1)
 		if err != nil || granted == 0 {
 			if rsv != nil {
@@ -302,3 +302,20 @@ func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) {
 	}
 	_ = m.store.TouchToken(ctx, t.ID, stamp(now))
 }
+
+// window is Quota.Window with the current day and month windows cached:
+// computing one in a location costs more than the rest of a quota check.
+func (m *Manager) window(q Quota, now time.Time) (start, end time.Time) {
+	if q.Period != Day && q.Period != Month {
+		return q.Window(now, m.cfg.loc)
+	}
+	c := &m.windows[q.Period-Day]
+	if w := c.Load(); w != nil && !now.Before(w.start) && now.Before(w.end) {
+		return w.start, w.end
+	}
+	start, end = q.Window(now, m.cfg.loc)
+	c.Store(&cachedWindow{start, end})
+	return start, end
+}
+
+type cachedWindow struct{ start, end time.Time }
