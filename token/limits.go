@@ -3,6 +3,8 @@ package token
 import (
 	"fmt"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Period is the window a Quota counts in.
@@ -31,12 +33,35 @@ func (p Period) String() string {
 	return fmt.Sprintf("Period(%d)", uint8(p))
 }
 
+// MarshalText encodes p as "day", "month" or "total".
+func (p Period) MarshalText() ([]byte, error) {
+	if p < Day || p > Lifetime {
+		return nil, fmt.Errorf("%w: quota period %d", ErrValidation, uint8(p))
+	}
+	return []byte(p.String()), nil
+}
+
+// UnmarshalText accepts "day", "month" or "total".
+func (p *Period) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "day":
+		*p = Day
+	case "month":
+		*p = Month
+	case "total":
+		*p = Lifetime
+	default:
+		return fmt.Errorf("%w: quota period %q: want \"day\", \"month\" or \"total\"", ErrValidation, b)
+	}
+	return nil
+}
+
 // Quota limits how many requests a token may make in a window. The zero
 // Quota means no quota. A set quota has Limit ≥ 1; to let nothing through,
 // disable the token instead. Requests refused by any check consume nothing.
 type Quota struct {
-	Limit  int64
-	Period Period
+	Limit  int64  `json:"limit"`
+	Period Period `json:"period"`
 }
 
 // PerDay returns a quota of n requests a day.
@@ -95,9 +120,9 @@ func (q Quota) Window(now time.Time, loc *time.Location) (start, end time.Time) 
 // Rate limits are kept by each Manager: N instances sharing a store admit up
 // to N times the rate. A Quota is the exact limit across instances.
 type Rate struct {
-	Events   int
-	Interval time.Duration
-	Burst    int
+	Events   int           `json:"events"`
+	Interval time.Duration `json:"interval"` // nanoseconds in JSON
+	Burst    int           `json:"burst,omitempty"`
 }
 
 // PerSecond returns a rate of n events a second.
@@ -123,7 +148,22 @@ func (r Rate) Validate() error {
 	if r.Events < 1 || r.Interval <= 0 || r.Burst < 0 {
 		return fmt.Errorf("%w: rate %d per %v burst %d: want events ≥ 1, interval > 0, burst ≥ 0", ErrValidation, r.Events, r.Interval, r.Burst)
 	}
+	if r.limit() > MaxRate {
+		return fmt.Errorf("%w: rate %d per %v: more than %d events a second", ErrValidation, r.Events, r.Interval, int(MaxRate))
+	}
 	return nil
+}
+
+// MaxRate is the highest rate accepted, in events per second. Above about
+// 10⁹ a second, x/time/rate rounds the wait for one event down to zero and
+// stops limiting; no API token needs more than a million a second.
+const MaxRate = 1e6
+
+// limit returns the refill rate in events per second. (Dividing the
+// interval by the events instead would truncate to zero for very high
+// rates, which x/time/rate reads as no limit at all.)
+func (r Rate) limit() rate.Limit {
+	return rate.Limit(float64(r.Events) / r.Interval.Seconds())
 }
 
 // burst returns the effective bucket size.

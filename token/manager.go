@@ -405,8 +405,16 @@ func (m *Manager) Rotate(ctx context.Context, id string, grace time.Duration) (S
 // Delete removes a token for good: its secret stops working at once and
 // its usage counters are removed.
 func (m *Manager) Delete(ctx context.Context, id string) error {
+	e := Event{Op: OpDelete, TokenID: id}
+	if m.cfg.observer != nil {
+		// Name the token in the audit trail; the lookup is only for that.
+		if rec, err := m.store.TokenByID(ctx, id); err == nil && rec != nil {
+			e.TokenName, e.Tenant = rec.Token.Name, rec.Token.Tenant
+		}
+	}
 	err := m.store.DeleteToken(ctx, id)
-	m.observe(Event{Time: m.now(), Op: OpDelete, TokenID: id, Err: err})
+	e.Time, e.Err = m.now(), err
+	m.observe(e)
 	if err != nil {
 		return fmt.Errorf("token: delete %q: %w", id, err)
 	}

@@ -673,6 +673,7 @@ func TestObserverSeesEventsWithoutSecrets(t *testing.T) {
 	assert.Equal(t, "watched", events[1].TokenName)
 	assert.Equal(t, officeA, events[1].Addr)
 	assert.Empty(t, events[3].TokenID)
+	assert.Equal(t, "watched", events[7].TokenName, "a deletion names the token it removed")
 
 	var buf strings.Builder
 	log := token.LogEvents(slogTo(&buf))
@@ -683,4 +684,32 @@ func TestObserverSeesEventsWithoutSecrets(t *testing.T) {
 	assert.Contains(t, out, "scope")
 	assert.NotContains(t, out, s)
 	assert.NotContains(t, out, s2.Reveal())
+}
+
+func TestVeryHighRateStillLimits(t *testing.T) {
+	// Beyond 10⁹ a second x/time/rate stops limiting: such rates are refused.
+	f := newFixture(t)
+	_, _, err := f.m.Issue(ctx, token.Spec{Name: "too fast", Kind: token.Internal, Rate: token.Rate{Events: 2_000_000_000, Interval: time.Second, Burst: 3}})
+	require.ErrorIs(t, err, token.ErrValidation)
+	s, _ := f.issue(t, token.Spec{Rate: token.Rate{Events: token.MaxRate, Interval: time.Second, Burst: 3}})
+	for range 3 {
+		_, err := f.m.Verify(ctx, s, token.Request{})
+		require.NoError(t, err)
+	}
+	_, err = f.m.Verify(ctx, s, token.Request{})
+	require.ErrorIs(t, err, token.ErrRateLimited, "the clock did not move: the burst is spent")
+}
+
+func TestPeriodText(t *testing.T) {
+	for _, p := range []token.Period{token.Day, token.Month, token.Lifetime} {
+		b, err := p.MarshalText()
+		require.NoError(t, err)
+		var back token.Period
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, p, back)
+	}
+	var p token.Period
+	assert.ErrorIs(t, p.UnmarshalText([]byte("week")), token.ErrValidation)
+	_, err := token.Period(0).MarshalText()
+	assert.ErrorIs(t, err, token.ErrValidation)
 }

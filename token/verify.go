@@ -234,7 +234,7 @@ func (m *Manager) limiter(t *Token) *rate.Limiter {
 			return e.lim
 		}
 	}
-	e := &limiterEntry{rate: t.Rate, lim: rate.NewLimiter(rate.Every(t.Rate.Interval/time.Duration(t.Rate.Events)), t.Rate.burst())}
+	e := &limiterEntry{rate: t.Rate, lim: rate.NewLimiter(t.Rate.limit(), t.Rate.burst())}
 	for {
 		v, loaded := m.limiters.LoadOrStore(t.ID, e)
 		if !loaded {
