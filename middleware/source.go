@@ -120,10 +120,15 @@ func isB64Token(t string) bool {
 	return i == len(t)
 }
 
-func b64char(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
-}
+func b64char(c byte) bool { return b64chars[c] }
+
+// b64chars marks the b64token characters other than "=".
+var b64chars = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") {
+		t[c] = true
+	}
+	return t
+}()
 
 // queryParam returns the first value of param in a raw query, trimmed, and
 // how many times param occurs. Keys and values are unescaped as
