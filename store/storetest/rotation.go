@@ -14,6 +14,7 @@ var rotationTests = []test{
 	{"clearing_Prev_makes_the_old_hash_ErrNotFound", testRotateClearPrev},
 	{"hash_replaced_without_Prev_stops_matching", testRotateNoGrace},
 	{"second_rotation_drops_the_first_previous_hash", testRotateTwice},
+	{"previous_hash_matches_whatever_PrevUntil_says", testRotatePastGrace},
 }
 
 // rotate saves the token with a new hash, keeping the old one as Prev
@@ -81,4 +82,15 @@ func testRotateTwice(t *testing.T, s token.Store) {
 		assert.Equal(t, third, got.Hash)
 		assert.Equal(t, second, got.Prev)
 	}
+}
+
+func testRotatePastGrace(t *testing.T, s token.Store) {
+	// The store has no clock: the Manager, not the store, decides whether
+	// a grace has ended, so a long-past PrevUntil still matches.
+	r := newRecord(t, "rotated long ago")
+	r.Prev, r.PrevKey, r.PrevUntil = newHash(t), "", time.Date(2001, time.January, 1, 0, 0, 0, 0, time.UTC)
+	mustCreate(t, s, r)
+	got := mustGetByHash(t, s, r.Prev)
+	assert.Equal(t, r.Token.ID, got.Token.ID)
+	assertTime(t, r.PrevUntil, got.PrevUntil, "PrevUntil")
 }
