@@ -10,7 +10,8 @@
 // Every request through Require, RequireAny or Authenticate is checked by
 // token.Manager.Verify; an admitted request reaches the handler with the
 // token in its context (token.FromContext), a refused one never does.
-// Configuration mistakes are errors from New, never panics at a request.
+// Configuration mistakes are errors from New, never panics at a request;
+// Require with a malformed scope answers every request with 500 (ErrConfig).
 //
 // # Where the token comes from
 //
@@ -30,7 +31,8 @@
 // # Client address
 //
 // The address checked against a token's allowlist is the peer of the
-// connection (Request.RemoteAddr). Behind a reverse proxy, list the proxies
+// connection (Request.RemoteAddr, "host:port" or a bare IP as some
+// middleware leave it; anything else is unknown). Behind a reverse proxy, list the proxies
 // with WithTrustedProxies: when the peer is one of them, X-Forwarded-For is
 // read from the right, every line of it, skipping trusted hops, and the first
 // untrusted hop is the client. A hop that does not parse makes the address

@@ -15,7 +15,8 @@ import (
 
 // Auth builds middleware that admits only requests carrying a valid token.
 // Create one with New per way of presenting tokens and share it: it is safe
-// for concurrent use and holds no per-request state.
+// for concurrent use and holds no per-request state. The zero Auth is not
+// usable.
 //
 // Each of Require, RequireAny and Authenticate verifies the token once per
 // request and counts the request against the token's rate limit and quota:

@@ -91,8 +91,10 @@ func WithTenant(fn func(*http.Request) string) Option {
 // StatusFor for the status each one calls for). Before fn runs, the
 // middleware has set Cache-Control, WWW-Authenticate, Retry-After and the
 // RateLimit headers on w. fn may wrap WriteError, for example to log err
-// first. err never holds a secret, but a store's error may hold details
-// that belong in a log, not in a response.
+// first. fn must write a status: if it writes nothing, net/http sends 200
+// with an empty body (the protected handler is still never called). err
+// never holds a secret, but a store's error may hold details that belong
+// in a log, not in a response.
 func WithErrorHandler(fn func(w http.ResponseWriter, r *http.Request, err error)) Option {
 	return func(c *config) { c.onError, c.onErrorSet = fn, true }
 }
