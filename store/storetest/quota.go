@@ -268,7 +268,7 @@ func checkOutcomes(t *testing.T, out [][]quotaOutcome, limit int64) (granted int
 }
 
 func testQuotaConcurrentSingles(t *testing.T, s token.Store) {
-	const workers, perWorker, limit = 64, 100, 5000
+	const workers, perWorker, limit = 64, 30, 1_500
 	ctx := t.Context()
 	id := mustCreate(t, s, newRecord(t, "hot")).Token.ID
 	start := day(0)
@@ -296,7 +296,7 @@ func testQuotaConcurrentSingles(t *testing.T, s token.Store) {
 }
 
 func testQuotaConcurrentBlocks(t *testing.T, s token.Store) {
-	const workers, perWorker, limit = 64, 50, 12_000
+	const workers, perWorker, limit = 64, 16, 4_000
 	ctx := t.Context()
 	id := mustCreate(t, s, newRecord(t, "hot")).Token.ID
 	start := token.LifetimeStart

@@ -247,9 +247,13 @@ func testUpdateUnknownRole(t *testing.T, s token.Store) {
 }
 
 func testRoleDeleteRace(t *testing.T, s token.Store) {
-	const creators = 24
+	// In each round, creators create tokens naming a fresh role while one
+	// deleter deletes it; the deleter starts at a different place among
+	// them each round. Whatever the interleaving, either the delete wins
+	// and no token names the role, or it is refused and the role stays.
+	const creators, rounds = 16, 16
 	ctx := t.Context()
-	for round := range 5 {
+	for round := range rounds {
 		role := nameN("contested", round)
 		mustPutRole(t, s, role, base, "clients:read")
 		recs := make([]*token.Record, creators)
@@ -257,29 +261,42 @@ func testRoleDeleteRace(t *testing.T, s token.Store) {
 			recs[i] = newRecord(t, nameN(role+" token", i))
 			recs[i].Token.Role = role
 		}
+		deleter := round % (creators + 1)
 		errs := make([]error, creators+1)
 		parallel(creators+1, func(i int) {
-			if i == creators {
+			switch {
+			case i == deleter:
 				errs[i] = s.DeleteRole(ctx, role)
-				return
+			case i < deleter:
+				errs[i] = s.CreateToken(ctx, recs[i])
+			default:
+				errs[i] = s.CreateToken(ctx, recs[i-1])
 			}
-			errs[i] = s.CreateToken(ctx, recs[i])
 		})
+		delErr := errs[deleter]
+		errs = append(errs[:deleter], errs[deleter+1:]...)
 
 		created := 0
-		for i, err := range errs[:creators] {
+		for i, err := range errs {
 			if err == nil {
 				created++
 				continue
 			}
 			assert.ErrorIs(t, err, token.ErrUnknownRole, "round %d creator %d", round, i)
 		}
+		var naming int
+		for _, r := range list(t, s, token.ListQuery{NamePrefix: role + " token", Limit: token.MaxPageSize}) {
+			if r.Token.Role == role {
+				naming++
+			}
+		}
+		assert.Equal(t, created, naming, "round %d: every token created names the role", round)
 		_, roleErr := s.RoleByName(ctx, role)
-		if del := errs[creators]; del == nil {
+		if delErr == nil {
 			assert.Zero(t, created, "round %d: the role was deleted, yet %d tokens naming it were created", round, created)
 			assert.ErrorIs(t, roleErr, token.ErrNotFound, "round %d", round)
 		} else {
-			assert.ErrorIs(t, del, token.ErrRoleInUse, "round %d", round)
+			assert.ErrorIs(t, delErr, token.ErrRoleInUse, "round %d", round)
 			assert.Positive(t, created, "round %d: the delete was refused, yet no token names the role", round)
 			assert.NoError(t, roleErr, "round %d: a refused delete removes nothing", round)
 		}
