@@ -76,7 +76,7 @@ func (e *env) issue(spec token.Spec) (string, *token.Token) {
 
 func (e *env) auth(opts ...middleware.Option) *middleware.Auth {
 	e.t.Helper()
-	a, err := middleware.New(e.m, append([]middleware.Option{middleware.WithClock(e.clock.Now)}, opts...)...)
+	a, err := middleware.New(e.m, opts...)
 	require.NoError(e.t, err)
 	return a
 }

@@ -50,7 +50,7 @@ func New(m *token.Manager, opts ...Option) (*Auth, error) {
 		}
 		o(&c)
 	}
-	a := &Auth{m: m, tenant: c.tenant, onError: WriteError, now: time.Now}
+	a := &Auth{m: m, tenant: c.tenant, onError: WriteError, now: m.Now}
 	if err := a.setSources(&c); err != nil {
 		return nil, err
 	}
@@ -89,12 +89,6 @@ func New(m *token.Manager, opts ...Option) (*Auth, error) {
 			return nil, invalid("WithErrorHandler(nil)")
 		}
 		a.onError = c.onError
-	}
-	if c.nowSet {
-		if c.now == nil {
-			return nil, invalid("WithClock(nil)")
-		}
-		a.now = c.now
 	}
 	var err error
 	if a.maintRetry, err = retryAfter("WithMaintenanceRetryAfter", c.maintRetry, DefaultMaintenanceRetryAfter); err != nil {

@@ -502,7 +502,6 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 		"invalid proxy":          {middleware.WithTrustedProxies(netip.Prefix{})},
 		"nil tenant":             {middleware.WithTenant(nil)},
 		"nil error handler":      {middleware.WithErrorHandler(nil)},
-		"nil clock":              {middleware.WithClock(nil)},
 		"zero maintenance retry": {middleware.WithMaintenanceRetryAfter(0)},
 		"negative unavailable":   {middleware.WithUnavailableRetryAfter(-time.Second)},
 	}

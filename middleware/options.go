@@ -21,8 +21,6 @@ type config struct {
 	onErrorSet  bool
 	maintRetry  *time.Duration
 	unavailable *time.Duration
-	now         func() time.Time
-	nowSet      bool
 }
 
 // WithHeader reads the token from the named header, sent as the bare
@@ -111,10 +109,4 @@ func WithMaintenanceRetryAfter(d time.Duration) Option {
 // it is sent in whole seconds, rounded up.
 func WithUnavailableRetryAfter(d time.Duration) Option {
 	return func(c *config) { c.unavailable = &d }
-}
-
-// WithClock sets the clock RateLimit-Reset is computed with. Give it the
-// clock given to the Manager (token.WithClock). Default: time.Now.
-func WithClock(now func() time.Time) Option {
-	return func(c *config) { c.now, c.nowSet = now, true }
 }

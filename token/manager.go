@@ -72,6 +72,10 @@ func (m *Manager) Store() Store { return m.store }
 
 func (m *Manager) now() time.Time { return m.cfg.now() }
 
+// Now returns the time on the Manager's clock (see WithClock), so that code
+// around it, such as the middleware's RateLimit-Reset, agrees with Verify.
+func (m *Manager) Now() time.Time { return m.cfg.now() }
+
 // stamp is the form in which the Manager stores times it generates: UTC,
 // microseconds, no monotonic reading, so that every store returns them
 // exactly as they were saved.
