@@ -454,28 +454,77 @@ func TestPostgresRestart(t *testing.T) {
 	require.Empty(t, errs)
 	require.Equal(t, int64(200), before)
 
-	require.NoError(t, pgctl("restart"))
-
-	// The pool's connections died with the server: calls on them fail
-	// with a driver error (fail closed), and the pool reconnects.
-	var after int64
-	var failures []error
-	for round := 0; round < 20; round++ {
-		g, errs := consume(10)
-		after += g
-		failures = append(failures, errs...)
-		if len(errs) == 0 {
-			break
-		}
+	// Workers keep consuming while the server restarts under them: once
+	// they have made progress the server is restarted, and they stop after
+	// five successes each once it is back.
+	const workers = 8
+	var (
+		wg        sync.WaitGroup
+		progress  atomic.Int64
+		started   = make(chan struct{})
+		startOnce sync.Once
+		restarted atomic.Bool
+		granted   [workers]int64
+		failed    [workers][]error
+		gaveUp    [workers]bool
+	)
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			okAfter := 0
+			for range 100_000 {
+				back := restarted.Load()
+				g, _, err := s.ConsumeQuota(ctx, id, day0, 1_000_000, 1)
+				if err != nil {
+					failed[i] = append(failed[i], err)
+					continue
+				}
+				granted[i] += g
+				if progress.Add(1) >= workers {
+					startOnce.Do(func() { close(started) })
+				}
+				if back {
+					if okAfter++; okAfter == 5 {
+						return
+					}
+				}
+			}
+			gaveUp[i] = true
+		}()
 	}
-	t.Logf("%d calls failed while the pool reconnected", len(failures))
+	<-started
+	restartErr := pgctl("restart")
+	restarted.Store(true)
+	wg.Wait()
+	require.NoError(t, restartErr)
+
+	var during int64
+	var failures []error
+	for i := range workers {
+		require.False(t, gaveUp[i], "worker %d never recovered", i)
+		during += granted[i]
+		failures = append(failures, failed[i]...)
+	}
+	t.Logf("%d units granted around the restart, %d calls failed while the pool reconnected", during, len(failures))
 	for _, err := range failures {
 		assert.Contains(t, err.Error(), "sqlstore: consume quota")
 	}
-	require.Positive(t, after)
 	used, err := s.QuotaUsed(ctx, id, day0)
 	require.NoError(t, err)
-	assert.Equal(t, before+after, used, "units granted before (%d) and after (%d) the restart", before, after)
+	// A statement cut off by the shutdown was rolled back, unless it had
+	// committed just before its connection dropped: then it counts though
+	// its caller saw an error. Nothing granted is ever lost.
+	t.Logf("counter %d, granted %d: %d counted for calls that reported an error", used, before+during, used-before-during)
+	assert.GreaterOrEqual(t, used, before+during, "units granted before (%d) and around (%d) the restart", before, during)
+	assert.LessOrEqual(t, used, before+during+int64(len(failures)))
+
+	after, errs := consume(10)
+	require.Empty(t, errs, "the pool has not recovered")
+	require.Equal(t, int64(80), after)
+	final, err := s.QuotaUsed(ctx, id, day0)
+	require.NoError(t, err)
+	assert.Equal(t, used+after, final)
 }
 
 func envOr(k, def string) string {
@@ -483,4 +532,69 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// Name prefixes match literally: LIKE and GLOB wildcards and the escape
+// character in a prefix match only themselves.
+func TestListPrefixIsLiteral(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		s := newStore(t, sharedDB(t, d), d)
+		for _, n := range []string{"a!b", "a_b", "axb", "50% off", "500 off", "x*y", "xzy", "q?r", "qzr", "[br]acket", "back\\slash", "back slash"} {
+			mkToken(t, s, n)
+		}
+		for _, c := range []struct {
+			prefix string
+			want   []string
+		}{
+			{"a!", []string{"a!b"}},
+			{"a_", []string{"a_b"}},
+			{"a", []string{"a!b", "a_b", "axb"}},
+			{"50%", []string{"50% off"}},
+			{"x*", []string{"x*y"}},
+			{"q?", []string{"q?r"}},
+			{"[b", []string{"[br]acket"}},
+			{"[", []string{"[br]acket"}},
+			{"back\\", []string{"back\\slash"}},
+			{"!", nil},
+			{"%", nil},
+			{"*", nil},
+		} {
+			got, err := s.ListTokens(t.Context(), token.ListQuery{NamePrefix: c.prefix})
+			require.NoError(t, err)
+			var names []string
+			for _, r := range got {
+				names = append(names, r.Token.Name)
+			}
+			assert.ElementsMatch(t, c.want, names, "prefix %q", c.prefix)
+		}
+	})
+}
+
+// One connection consumes for a token whose counter exists and then for a
+// new one: the new counter's first grant is exact (on MySQL the value left
+// by LAST_INSERT_ID(expr) on that connection does not leak into it).
+func TestConsumeQuotaOneConnection(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		db := openDB(t, d, dsnOf(t, d))
+		db.SetMaxOpenConns(1)
+		s := newStore(t, db, d)
+		ctx := t.Context()
+		a, b := mkToken(t, s, "first").Token.ID, mkToken(t, s, "second").Token.ID
+		for range 3 {
+			_, _, err := s.ConsumeQuota(ctx, a, day0, 100, 7)
+			require.NoError(t, err)
+		}
+		g, used, err := s.ConsumeQuota(ctx, b, day0, 100, 5)
+		require.NoError(t, err)
+		assert.Equal(t, int64(5), g)
+		assert.Equal(t, int64(5), used)
+		g, used, err = s.ConsumeQuota(ctx, a, day0.AddDate(0, 0, 1), 3, 5)
+		require.NoError(t, err)
+		assert.Equal(t, int64(3), g)
+		assert.Equal(t, int64(3), used)
+		g, used, err = s.ConsumeQuota(ctx, a, day0, 100, 1)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), g)
+		assert.Equal(t, int64(22), used)
+	})
 }
