@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +15,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"modernc.org/sqlite"
 
 	"github.com/tokenwarden/tokenwarden/sqlstore"
 	"github.com/tokenwarden/tokenwarden/token"
@@ -596,5 +599,50 @@ func TestConsumeQuotaOneConnection(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), g)
 		assert.Equal(t, int64(22), used)
+	})
+}
+
+// An unreachable database is an error that wraps the driver's, matches no
+// sentinel the Manager treats as an answer, and says which call failed.
+func TestUnreachableDatabaseWrapsDriverError(t *testing.T) {
+	check := func(t *testing.T, s *sqlstore.Store, as func(error) bool) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		_, err := s.TokenByHash(ctx, token.Hash{1})
+		require.Error(t, err)
+		assert.True(t, as(err), "driver error not reachable with errors.As: %v", err)
+		for _, sentinel := range []error{token.ErrNotFound, token.ErrInvalid, token.ErrDuplicate, token.ErrConflict} {
+			assert.NotErrorIs(t, err, sentinel)
+		}
+		assert.Contains(t, err.Error(), "sqlstore: token by hash")
+		_, _, err = s.ConsumeQuota(ctx, "id", day0, 10, 1)
+		require.Error(t, err)
+		assert.True(t, as(err), "driver error not reachable with errors.As: %v", err)
+		assert.NotErrorIs(t, err, token.ErrNotFound)
+	}
+	t.Run("postgres", func(t *testing.T) {
+		db, err := sql.Open("pgx", "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=5")
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		s, err := sqlstore.New(db, sqlstore.Postgres)
+		require.NoError(t, err)
+		check(t, s, func(err error) bool { var e *pgconn.ConnectError; return errors.As(err, &e) })
+	})
+	t.Run("mysql", func(t *testing.T) {
+		db, err := sql.Open("mysql", "root@tcp(127.0.0.1:1)/test?timeout=5s")
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		s, err := sqlstore.New(db, sqlstore.MySQL)
+		require.NoError(t, err)
+		check(t, s, func(err error) bool { var e *net.OpError; return errors.As(err, &e) })
+	})
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := sql.Open("sqlite", sqliteDSN(filepath.Join(t.TempDir(), "missing", "dir", "x.db")))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		s, err := sqlstore.New(db, sqlstore.SQLite)
+		require.NoError(t, err)
+		check(t, s, func(err error) bool { var e *sqlite.Error; return errors.As(err, &e) })
 	})
 }
