@@ -21,9 +21,25 @@
 // -run 'TestConformance/quota/concurrent_'.
 //
 // The suite asserts exact results under concurrency (run it with -race),
-// never sleeps and never reads the wall clock for a decision: every time it
-// passes to a store is built in UTC with microsecond precision, and the
-// Manager runs on an injected clock.
+// never sleeps, and no outcome depends on the wall clock: the times it
+// passes to a store are UTC with microsecond precision (except in the rules
+// about sub-microsecond times and window starts in other locations), and
+// the Manager runs on an injected clock.
+//
+// Rules that a database's defaults tend to break, so a SQL store must take
+// care of them itself:
+//   - token names are unique under token.FoldName exactly: "Straße" and
+//     "Strasse", or "résumé" and "resume", are different names even where
+//     an accent- or expansion-insensitive collation equates them;
+//   - ListQuery.NamePrefix is a plain prefix under FoldName: "%" and "_"
+//     are not wildcards;
+//   - role names compare exactly ("admin", "Admin" and "admin " are three
+//     names) and ListRoles sorts them in byte order, as Go's sort.Strings;
+//   - times keep microseconds and are truncated, never rounded up;
+//   - a zero Record.Prev means no previous hash: it must not match the
+//     zero hash;
+//   - ConsumeQuota, DeleteRole's in-use check, name uniqueness and the
+//     version check of UpdateToken are atomic across connections.
 package storetest
 
 import (
@@ -50,13 +66,13 @@ type group struct {
 // contract. newStore is called once per subtest and must return a fresh,
 // empty store (no tokens, no roles, no counters, maintenance off) that
 // nothing else uses; it may register cleanup with t.Cleanup and should fail
-// t (t.Fatal) if it cannot build one. Subtests run in parallel with each
-// other, each on its own store, so newStore must be safe to call from
+// t (t.Fatal) if it cannot build one. The subtests of a group run in
+// parallel, each on its own store, so newStore must be safe to call from
 // several goroutines.
 //
-// Some subtests create a few thousand records or run a few thousand quota
-// operations from 64 goroutines; a store on a remote database should still
-// finish the suite in well under a minute.
+// The heaviest subtests create about a thousand tokens or make a few
+// thousand quota calls from 64 goroutines; sqlstore runs the whole suite
+// in seconds per dialect on a local database.
 func Run(t *testing.T, newStore func(t *testing.T) token.Store) {
 	t.Helper()
 	if newStore == nil {
