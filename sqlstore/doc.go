@@ -55,7 +55,10 @@
 // empty database) with journal_mode(WAL), so readers never wait for the
 // writer, and busy_timeout, so writers of other processes wait for each
 // other instead of failing. Within one process the Store queues its own
-// writers. Quota consumption is still one statement (INSERT … ON CONFLICT
+// writers. Each write commits with an fsync; adding
+// _pragma=synchronous(NORMAL) trades durability on power loss (not on a
+// crash of the process) for much cheaper commits. Quota consumption is
+// still one statement (INSERT … ON CONFLICT
 // … RETURNING, SQLite 3.35 or later). Foreign keys are enforced by triggers
 // whether or not the connection sets PRAGMA foreign_keys.
 //
