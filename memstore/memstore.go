@@ -10,6 +10,7 @@ package memstore
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -319,6 +320,9 @@ func (s *Store) ListRoles(ctx context.Context) ([]*token.Role, error) {
 func (s *Store) ConsumeQuota(ctx context.Context, id string, start time.Time, limit, n int64) (granted, used int64, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, 0, err
+	}
+	if n < 1 || limit < 1 {
+		return 0, 0, fmt.Errorf("memstore: consume quota: n %d and limit %d must be at least 1: %w", n, limit, token.ErrValidation)
 	}
 	c, err := s.counter(id, start)
 	if err != nil {

@@ -91,8 +91,8 @@ type Store interface {
 	// limit: it grants min(n, max(0, limit−used)) units and returns them with
 	// the count after the grant. Nothing is added when nothing is granted.
 	// Under any concurrency, from any number of processes, the counter never
-	// passes limit. n and limit are ≥ 1. It returns ErrNotFound if the token
-	// does not exist. A per-request check asks for 1; a cache in front of a
+	// passes limit. n or limit below 1 is refused with ErrValidation and
+	// changes nothing. It returns ErrNotFound if the token does not exist. A per-request check asks for 1; a cache in front of a
 	// shared store asks for a block and spends it locally.
 	ConsumeQuota(ctx context.Context, id string, start time.Time, limit, n int64) (granted, used int64, err error)
 

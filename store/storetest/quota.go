@@ -25,6 +25,7 @@ var quotaTests = []test{
 	{"ReleaseQuota_gives_back_and_never_goes_below_zero", testQuotaRelease},
 	{"ReleaseQuota_on_an_unknown_counter_is_a_no_op", testQuotaReleaseUnknown},
 	{"ConsumeQuota_on_an_unknown_token_is_ErrNotFound", testQuotaUnknownToken},
+	{"n_or_limit_below_1_is_ErrValidation_and_changes_nothing", testQuotaBadArguments},
 	{"edits_and_touches_keep_the_counters", testQuotaSurvivesEdits},
 	{"concurrent_requests_of_1_grant_exactly_the_limit", testQuotaConcurrentSingles},
 	{"concurrent_blocks_grant_exactly_the_limit", testQuotaConcurrentBlocks},
@@ -362,4 +363,16 @@ func testQuotaConcurrentRelease(t *testing.T, s token.Store) {
 	held := granted - back
 	assert.LessOrEqual(t, held, int64(limit))
 	assert.Equal(t, held, used(t, s, id, start), "count = granted − released, exactly")
+}
+
+func testQuotaBadArguments(t *testing.T, s token.Store) {
+	id := mustCreate(t, s, newRecord(t, "metered")).Token.ID
+	start := token.LifetimeStart
+	consume(t, s, id, start, 10, 3)
+	for _, c := range []struct{ limit, n int64 }{{10, 0}, {10, -5}, {0, 1}, {-1, 1}} {
+		g, _, err := s.ConsumeQuota(t.Context(), id, start, c.limit, c.n)
+		assert.ErrorIs(t, err, token.ErrValidation, "limit %d n %d", c.limit, c.n)
+		assert.Zero(t, g, "limit %d n %d", c.limit, c.n)
+	}
+	assert.EqualValues(t, 3, used(t, s, id, start), "refused calls change nothing")
 }
