@@ -68,9 +68,11 @@
 // Retry-After is in whole seconds, rounded up, at least 1. HEAD and OPTIONS
 // requests get the same status and headers as GET.
 //
-// Responses for a token with a quota, admitted or refused by the quota,
-// carry RateLimit-Limit (the quota), RateLimit-Remaining and RateLimit-Reset
-// (seconds until the window resets; absent for a Total quota).
+// Responses for a token with a quota carry RateLimit-Limit (the quota),
+// RateLimit-Remaining and RateLimit-Reset (seconds until the window resets;
+// absent for a Total quota): admitted requests, and refusals of a live token
+// (address, tenant, scope, rate, quota). Refusals before the token is known,
+// or of a disabled or expired token, carry none.
 //
 // Messages help a legitimate caller and tell an attacker nothing: the body
 // never holds the secret, the allowlist or the client address. WithErrorHandler

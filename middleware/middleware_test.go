@@ -104,6 +104,22 @@ func TestVerificationTable(t *testing.T) {
 				require.NoError(t, err)
 				return r
 			}},
+		{name: "9 scope, quota-limited token", status: 403, msg: "token lacks the scope this API needs", require: []string{"clients:write"},
+			limit: "5", remain: "4", reset: "50400",
+			setup: func(e *env) *http.Request {
+				s, _ := e.issue(token.Spec{Scopes: []string{"clients:read"}, Quota: token.PerDay(5)})
+				_, err := e.m.Verify(context.Background(), s, token.Request{})
+				require.NoError(t, err)
+				return get("/", "Authorization", "Bearer "+s)
+			}},
+		{name: "10 rate, quota-limited token", status: 429, msg: "rate limit exceeded, retry later", retry: "60",
+			limit: "5", remain: "4", reset: "50400",
+			setup: func(e *env) *http.Request {
+				s, _ := e.issue(token.Spec{Rate: token.PerMinute(1), Quota: token.PerDay(5)})
+				_, err := e.m.Verify(context.Background(), s, token.Request{})
+				require.NoError(t, err)
+				return get("/", "Authorization", "Bearer "+s)
+			}},
 		{name: "11 daily quota", status: 429, msg: "quota exceeded", retry: "50400", limit: "1", remain: "0", reset: "50400",
 			setup: func(e *env) *http.Request {
 				s, _ := e.issue(token.Spec{Quota: token.PerDay(1)})

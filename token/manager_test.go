@@ -713,3 +713,27 @@ func TestPeriodText(t *testing.T) {
 	_, err := token.Period(0).MarshalText()
 	assert.ErrorIs(t, err, token.ErrValidation)
 }
+
+func TestRefusalsReportQuotaState(t *testing.T) {
+	f := newFixture(t)
+	s, tok := f.issue(t, token.Spec{Name: "metered", Kind: token.External, Tenant: "nw", Scopes: []string{"a:read"},
+		Allow: []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24")}, Quota: token.PerDay(10), Rate: token.PerHour(1)})
+	ok := token.Request{Addr: officeA, Tenant: "nw", Scopes: []string{"a:read"}}
+	_, err := f.m.Verify(ctx, s, ok)
+	require.NoError(t, err)
+	for name, req := range map[string]token.Request{
+		"address": {Addr: elsewhere, Tenant: "nw"},
+		"tenant":  {Addr: officeA, Tenant: "other"},
+		"scope":   {Addr: officeA, Tenant: "nw", Scopes: []string{"b:write"}},
+		"rate":    ok,
+	} {
+		res, err := f.m.Verify(ctx, s, req)
+		require.Error(t, err, name)
+		assert.Equal(t, token.PerDay(10), res.Usage.Quota, name)
+		assert.Equal(t, int64(1), res.Usage.Used, "%s: reported, not consumed", name)
+		assert.Equal(t, int64(9), res.Usage.Remaining, name)
+	}
+	u, err := f.m.Usage(ctx, tok.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), u.Used)
+}

@@ -27,13 +27,17 @@ type Request struct {
 }
 
 // Result is what Verify returns for an admitted request.
+//
+// For a refusal after the token was found, Token is set too, and so is
+// Usage when the token has a quota (refusals at steps 7 to 11 below), so
+// that every response to a quota-limited token can carry its quota state.
 type Result struct {
 	// Token is the verified token, shared with the store: read-only. It is
 	// also set for denials at step 5 or later, so that a caller can log
 	// which token was refused.
 	Token *Token
 	// Usage is the token's quota state after this request; zero when the
-	// token has no quota.
+	// token has no quota, or when reading it failed on a refusal.
 	Usage Usage
 }
 
@@ -60,6 +64,12 @@ type Result struct {
 func (m *Manager) Verify(ctx context.Context, secret string, req Request) (Result, error) {
 	now := m.now()
 	res, err := m.verify(ctx, now, secret, &req)
+	if err != nil && res.Token != nil && res.Usage.Quota.IsZero() && !res.Token.Quota.IsZero() &&
+		!errors.Is(err, ErrDisabled) && !errors.Is(err, ErrExpired) {
+		// A live token with a quota refused before the quota step: report
+		// its quota state too (RateLimit headers), without consuming any.
+		res.Usage = m.peekUsage(ctx, res.Token, now)
+	}
 	if m.cfg.observer != nil {
 		e := Event{Time: now, Op: OpVerify, Addr: ClientAddr(req.Addr), Tenant: req.Tenant, Err: err}
 		if res.Token != nil {
@@ -319,3 +329,14 @@ func (m *Manager) window(q Quota, now time.Time) (start, end time.Time) {
 }
 
 type cachedWindow struct{ start, end time.Time }
+
+// peekUsage reads a token's quota state without consuming any; a failed
+// read gives a zero Usage (the refusal stands either way).
+func (m *Manager) peekUsage(ctx context.Context, t *Token, now time.Time) Usage {
+	start, end := m.window(t.Quota, now)
+	used, err := m.store.QuotaUsed(ctx, t.ID, start)
+	if err != nil {
+		return Usage{}
+	}
+	return makeUsage(t.Quota, used, start, end)
+}
