@@ -431,7 +431,7 @@ func BenchmarkEchoBare(b *testing.B) {
 func newHTTPRate(b *testing.B) (http.Handler, []*http.Request) {
 	b.Helper()
 	keys := newKeys(b)
-	limit := httprate.Limit(benchRate, time.Second, httprate.WithKeyFuncs(keyOf))
+	limit := httprate.LimitBy(benchRate, time.Second, keyOf)
 	return newKeySet(keys).requireKey(limit(ok)), newRequests(keys)
 }
 
