@@ -101,7 +101,13 @@ func ParseSecret(s string) (Secret, error) {
 // allocate.
 func wellFormed(s string) bool {
 	i := strings.LastIndexByte(s, '_')
-	if i < 0 || len(s)-i-1 != bodyLen || ValidatePrefix(s[:i]) != nil {
+	return i >= 0 && ValidatePrefix(s[:i]) == nil && wellFormedBody(s, i)
+}
+
+// wellFormedBody checks what follows the underscore at s[i]: the length,
+// the alphabet and the checksum. It does not allocate.
+func wellFormedBody(s string, i int) bool {
+	if len(s)-i-1 != bodyLen {
 		return false
 	}
 	body := s[i+1:]

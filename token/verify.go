@@ -91,7 +91,9 @@ func (m *Manager) verify(ctx context.Context, now time.Time, secret string, req 
 	if secret == "" {
 		return Result{}, ErrMissing
 	}
-	if !wellFormed(secret) || !m.prefixAccepted(secret) {
+	// The configured prefixes were validated by NewManager, so a prefix
+	// equal to one of them needs no character check of its own.
+	if i := strings.LastIndexByte(secret, '_'); i < 0 || !m.prefixAccepted(secret[:i]) || !wellFormedBody(secret, i) {
 		return Result{}, ErrInvalid
 	}
 	rec, err := m.lookup(ctx, now, secret)
@@ -161,8 +163,7 @@ func (m *Manager) verify(ctx context.Context, now time.Time, secret string, req 
 	return res, nil
 }
 
-func (m *Manager) prefixAccepted(secret string) bool {
-	p := secret[:strings.LastIndexByte(secret, '_')]
+func (m *Manager) prefixAccepted(p string) bool {
 	for _, q := range m.cfg.prefixes {
 		if p == q {
 			return true
