@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokenwarden/tokenwarden/internal/cowmap"
 	"github.com/tokenwarden/tokenwarden/token"
 )
 
@@ -26,13 +27,13 @@ import (
 // the lifetime window; QuotaUsed for an older window reports 0.
 type Store struct {
 	mu      sync.Mutex // serialises writers
-	byID    cowMap[string, *token.Record]
-	byHash  cowMap[token.Hash, *token.Record]
+	byID    cowmap.Map[string, *token.Record]
+	byHash  cowmap.Map[token.Hash, *token.Record]
 	names   map[string]string // FoldName → id
 	roles   atomic.Pointer[map[string]*token.Role]
 	roleUse map[string]int // role name → tokens naming it
 
-	counters cowMap[counterKey, *atomic.Int64]
+	counters cowmap.Map[counterKey, *atomic.Int64]
 	windows  map[string][]int64 // token id → window starts with a counter, not LifetimeStart
 
 	maintenance atomic.Bool
@@ -52,9 +53,9 @@ func New() *Store {
 		roleUse: make(map[string]int),
 		windows: make(map[string][]int64),
 	}
-	s.byID.shard = stringShard
-	s.byHash.shard = func(h token.Hash) uint8 { return h[0] }
-	s.counters.shard = func(k counterKey) uint8 { return stringShard(k.id) ^ uint8(k.start) }
+	s.byID.Shard = cowmap.StringShard
+	s.byHash.Shard = func(h token.Hash) uint8 { return h[0] }
+	s.counters.Shard = func(k counterKey) uint8 { return cowmap.StringShard(k.id) ^ uint8(k.start) }
 	s.roles.Store(&map[string]*token.Role{})
 	return s
 }
@@ -66,14 +67,14 @@ func (s *Store) CreateToken(ctx context.Context, r *token.Record) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.byID.load(r.Token.ID); ok {
+	if _, ok := s.byID.Load(r.Token.ID); ok {
 		return token.ErrDuplicate
 	}
 	key := token.FoldName(r.Token.Name)
 	if _, ok := s.names[key]; ok {
 		return token.ErrDuplicate
 	}
-	if _, ok := s.byHash.load(r.Hash); ok {
+	if _, ok := s.byHash.Load(r.Hash); ok {
 		return token.ErrDuplicate
 	}
 	if r.Token.Role != "" {
@@ -90,10 +91,10 @@ func (s *Store) CreateToken(ctx context.Context, r *token.Record) error {
 
 // index makes c reachable by id and hashes. Called with mu held.
 func (s *Store) index(c *token.Record) {
-	s.byID.store(c.Token.ID, c)
-	s.byHash.store(c.Hash, c)
+	s.byID.Store(c.Token.ID, c)
+	s.byHash.Store(c.Hash, c)
 	if !c.Prev.IsZero() {
-		s.byHash.store(c.Prev, c)
+		s.byHash.Store(c.Prev, c)
 	}
 }
 
@@ -102,7 +103,7 @@ func (s *Store) TokenByID(ctx context.Context, id string) (*token.Record, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if r, ok := s.byID.load(id); ok {
+	if r, ok := s.byID.Load(id); ok {
 		return r, nil
 	}
 	return nil, token.ErrNotFound
@@ -113,7 +114,7 @@ func (s *Store) TokenByHash(ctx context.Context, h token.Hash) (*token.Record, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if r, ok := s.byHash.load(h); ok {
+	if r, ok := s.byHash.Load(h); ok {
 		return r, nil
 	}
 	return nil, token.ErrNotFound
@@ -126,7 +127,7 @@ func (s *Store) UpdateToken(ctx context.Context, r *token.Record) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.byID.load(r.Token.ID)
+	cur, ok := s.byID.Load(r.Token.ID)
 	if !ok {
 		return token.ErrNotFound
 	}
@@ -140,7 +141,7 @@ func (s *Store) UpdateToken(ctx context.Context, r *token.Record) error {
 		}
 	}
 	if r.Hash != cur.Hash && r.Hash != cur.Prev {
-		if _, taken := s.byHash.load(r.Hash); taken {
+		if _, taken := s.byHash.Load(r.Hash); taken {
 			return token.ErrDuplicate
 		}
 	}
@@ -178,9 +179,9 @@ func (s *Store) releaseRole(name string) {
 }
 
 func (s *Store) unindexHashes(r *token.Record) {
-	s.byHash.delete(r.Hash)
+	s.byHash.Delete(r.Hash)
 	if !r.Prev.IsZero() {
-		s.byHash.delete(r.Prev)
+		s.byHash.Delete(r.Prev)
 	}
 }
 
@@ -191,18 +192,18 @@ func (s *Store) DeleteToken(ctx context.Context, id string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.byID.load(id)
+	cur, ok := s.byID.Load(id)
 	if !ok {
 		return token.ErrNotFound
 	}
 	s.unindexHashes(cur)
-	s.byID.delete(id)
+	s.byID.Delete(id)
 	delete(s.names, token.FoldName(cur.Token.Name))
 	s.releaseRole(cur.Token.Role)
 	for _, w := range s.windows[id] {
-		s.counters.delete(counterKey{id, w})
+		s.counters.Delete(counterKey{id, w})
 	}
-	s.counters.delete(counterKey{id, token.LifetimeStart.UnixMicro()})
+	s.counters.Delete(counterKey{id, token.LifetimeStart.UnixMicro()})
 	delete(s.windows, id)
 	return nil
 }
@@ -213,7 +214,7 @@ func (s *Store) ListTokens(ctx context.Context, q token.ListQuery) ([]*token.Rec
 		return nil, err
 	}
 	var out []*token.Record
-	s.byID.each(func(id string, r *token.Record) {
+	s.byID.Range(func(id string, r *token.Record) {
 		if id > q.After && q.Matches(&r.Token) {
 			out = append(out, r)
 		}
@@ -232,7 +233,7 @@ func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.byID.load(id)
+	cur, ok := s.byID.Load(id)
 	if !ok {
 		return token.ErrNotFound
 	}
@@ -344,24 +345,24 @@ func (s *Store) ConsumeQuota(ctx context.Context, id string, start time.Time, li
 // token's older windows) on first use.
 func (s *Store) counter(id string, start time.Time) (*atomic.Int64, error) {
 	key := counterKey{id, start.UnixMicro()}
-	if c, ok := s.counters.load(key); ok {
+	if c, ok := s.counters.Load(key); ok {
 		return c, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.counters.load(key); ok {
+	if c, ok := s.counters.Load(key); ok {
 		return c, nil
 	}
-	if _, ok := s.byID.load(id); !ok {
+	if _, ok := s.byID.Load(id); !ok {
 		return nil, token.ErrNotFound
 	}
 	c := new(atomic.Int64)
-	s.counters.store(key, c)
+	s.counters.Store(key, c)
 	if !start.Equal(token.LifetimeStart) {
 		ws := append(s.windows[id], key.start)
 		slices.Sort(ws)
 		for len(ws) > 2 {
-			s.counters.delete(counterKey{id, ws[0]})
+			s.counters.Delete(counterKey{id, ws[0]})
 			ws = ws[1:]
 		}
 		s.windows[id] = ws
@@ -374,7 +375,7 @@ func (s *Store) ReleaseQuota(ctx context.Context, id string, start time.Time, n 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c, ok := s.counters.load(counterKey{id, start.UnixMicro()})
+	c, ok := s.counters.Load(counterKey{id, start.UnixMicro()})
 	if !ok || n <= 0 {
 		return nil
 	}
@@ -392,7 +393,7 @@ func (s *Store) QuotaUsed(ctx context.Context, id string, start time.Time) (int6
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if c, ok := s.counters.load(counterKey{id, start.UnixMicro()}); ok {
+	if c, ok := s.counters.Load(counterKey{id, start.UnixMicro()}); ok {
 		return c.Load(), nil
 	}
 	return 0, nil

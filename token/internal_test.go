@@ -1,8 +1,10 @@
 package token
 
 import (
+	"context"
 	"hash/crc32"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,3 +35,65 @@ func TestWindowCacheAgreesWithQuotaWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestLimiterMapIsBounded(t *testing.T) {
+	st := newTestStore()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m, err := NewManager(st, WithClock(func() time.Time { return now }), WithMaxLimiters(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secrets []string
+	for i := range 40 {
+		s, _, err := m.Issue(t.Context(), Spec{Name: "t" + string(rune('A'+i)), Kind: Internal, Rate: PerMinute(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, s.Reveal())
+	}
+	for i, s := range secrets {
+		if _, err := m.Verify(t.Context(), s, Request{}); err != nil {
+			t.Fatal(i, err)
+		}
+		if i%10 == 9 {
+			now = now.Add(time.Minute) // every bucket used so far refills
+		}
+	}
+	assert.LessOrEqual(t, m.nlim, 11, "full buckets were swept")
+	// A swept token behaves as before: its full bucket allows a burst of 2.
+	for range 2 {
+		_, err := m.Verify(t.Context(), secrets[0], Request{})
+		assert.NoError(t, err)
+	}
+	_, err = m.Verify(t.Context(), secrets[0], Request{})
+	assert.ErrorIs(t, err, ErrRateLimited)
+}
+
+// testStore implements the methods Issue and Verify of tokens without
+// roles or quota call; the embedded nil Store panics on any other.
+type testStore struct {
+	Store
+	mu     sync.Mutex
+	byHash map[Hash]*Record
+}
+
+func newTestStore() *testStore { return &testStore{byHash: map[Hash]*Record{}} }
+
+func (s *testStore) CreateToken(_ context.Context, r *Record) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byHash[r.Hash] = r.Clone()
+	return nil
+}
+
+func (s *testStore) TokenByHash(_ context.Context, h Hash) (*Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.byHash[h]; ok {
+		return r, nil
+	}
+	return nil, ErrNotFound
+}
+
+func (s *testStore) Maintenance(context.Context) (bool, error)           { return false, nil }
+func (s *testStore) TouchToken(context.Context, string, time.Time) error { return nil }

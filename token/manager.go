@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/tokenwarden/tokenwarden/internal/cowmap"
 )
 
 // Limits on what Issue, Update and PutRole accept.
@@ -40,12 +42,12 @@ const maxUpdateRetries = 16
 type Manager struct {
 	store    Store
 	cfg      config
-	hashers  []*hasher // current first
-	limiters sync.Map  // token ID → *limiterEntry
-	nlim     atomic.Int64
-	sweeping atomic.Bool
-	touched  sync.Map                        // token ID → *atomic.Int64 (unix nanos of the last write)
-	windows  [2]atomic.Pointer[cachedWindow] // current Day and Month windows
+	hashers  []*hasher                         // current first
+	limMu    sync.Mutex                        // serialises limiter writes
+	limiters cowmap.Map[string, *limiterEntry] // token ID → bucket; lock-free reads
+	nlim     int                               // len(limiters), under limMu
+	touched  sync.Map                          // token ID → *atomic.Int64 (unix nanos of the last write)
+	windows  [2]atomic.Pointer[cachedWindow]   // current Day and Month windows
 }
 
 // NewManager returns a Manager over s. It fails if an option is invalid.
@@ -54,6 +56,7 @@ func NewManager(s Store, opts ...Option) (*Manager, error) {
 		return nil, fmt.Errorf("%w: nil store", ErrValidation)
 	}
 	m := &Manager{store: s}
+	m.limiters.Shard = cowmap.StringShard
 	for _, o := range opts {
 		o(&m.cfg)
 	}

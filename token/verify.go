@@ -238,30 +238,26 @@ type limiterEntry struct {
 }
 
 // limiter returns the token's bucket, making one on first use or when the
-// token's rate was edited (on this or another instance).
+// token's rate was edited (on this or another instance). Lookups take no
+// lock; only making a bucket does.
 func (m *Manager) limiter(t *Token) *rate.Limiter {
-	if v, ok := m.limiters.Load(t.ID); ok {
-		if e := v.(*limiterEntry); e.rate == t.Rate {
-			return e.lim
-		}
+	if e, ok := m.limiters.Load(t.ID); ok && e.rate == t.Rate {
+		return e.lim
+	}
+	m.limMu.Lock()
+	defer m.limMu.Unlock()
+	old, ok := m.limiters.Load(t.ID)
+	if ok && old.rate == t.Rate {
+		return old.lim
 	}
 	e := &limiterEntry{rate: t.Rate, lim: rate.NewLimiter(t.Rate.limit(), t.Rate.burst())}
-	for {
-		v, loaded := m.limiters.LoadOrStore(t.ID, e)
-		if !loaded {
-			if m.nlim.Add(1) > int64(m.cfg.maxLimiters) {
-				m.sweepLimiters()
-			}
-			return e.lim
-		}
-		old := v.(*limiterEntry)
-		if old.rate == t.Rate {
-			return old.lim
-		}
-		if m.limiters.CompareAndSwap(t.ID, old, e) {
-			return e.lim
+	m.limiters.Store(t.ID, e)
+	if !ok {
+		if m.nlim++; m.nlim > m.cfg.maxLimiters {
+			m.sweepLimiters()
 		}
 	}
+	return e.lim
 }
 
 func (m *Manager) rateDenied(lim *rate.Limiter, now time.Time) error {
@@ -272,26 +268,29 @@ func (m *Manager) rateDenied(lim *rate.Limiter, now time.Time) error {
 }
 
 func (m *Manager) dropLimiter(id string) {
-	if _, ok := m.limiters.LoadAndDelete(id); ok {
-		m.nlim.Add(-1)
+	m.limMu.Lock()
+	defer m.limMu.Unlock()
+	if _, ok := m.limiters.Load(id); ok {
+		m.limiters.Delete(id)
+		m.nlim--
 	}
 }
 
 // sweepLimiters drops limiters whose bucket is full: a full bucket behaves
-// exactly like a new one, so dropping it changes no decision.
+// exactly like a new one, so dropping it changes no decision. Called with
+// limMu held.
 func (m *Manager) sweepLimiters() {
-	if !m.sweeping.CompareAndSwap(false, true) {
-		return
-	}
-	defer m.sweeping.Store(false)
 	now := m.now()
-	m.limiters.Range(func(k, v any) bool {
-		e := v.(*limiterEntry)
-		if e.lim.TokensAt(now) >= float64(e.lim.Burst()) && m.limiters.CompareAndDelete(k, v) {
-			m.nlim.Add(-1)
+	var full []string
+	m.limiters.Range(func(id string, e *limiterEntry) {
+		if e.lim.TokensAt(now) >= float64(e.lim.Burst()) {
+			full = append(full, id)
 		}
-		return true
 	})
+	for _, id := range full {
+		m.limiters.Delete(id)
+		m.nlim--
+	}
 }
 
 // touch records the use in the store at most once per interval per token.
