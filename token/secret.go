@@ -29,7 +29,7 @@ const (
 // encoding.TextMarshaler): the plaintext comes only from Reveal.
 //
 // The format is "{prefix}_{32 random base62}{6 base62 CRC-32}", for example
-// "acme_0ZTpL4Fh6eYk0vQ2cW1nXb8rJm3sDg7u0hY1kQ". The checksum lets Verify
+// "acme_q9OgyYcWz7cX54aGyRvNcuvyEqN1QerD4LhqdO". The checksum lets Verify
 // refuse typos and garbage without a store call and lets secret scanners
 // recognise leaked tokens; it is not authentication.
 //

@@ -181,3 +181,13 @@ func TestNewSecretsCarryScannerChecksum(t *testing.T) {
 		assert.Equal(t, checksum(plain[:len(plain)-6]), plain[len(plain)-6:])
 	}
 }
+
+func TestDocumentedExampleSecretIsValid(t *testing.T) {
+	// The example in Secret's documentation and the README must pass the
+	// checksum a scanner applies.
+	const example = "acme_q9OgyYcWz7cX54aGyRvNcuvyEqN1QerD4LhqdO"
+	s, err := token.ParseSecret(example)
+	require.NoError(t, err)
+	assert.Equal(t, checksum(example[:len(example)-6]), example[len(example)-6:])
+	assert.Equal(t, "acme", s.Prefix())
+}
