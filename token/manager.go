@@ -284,6 +284,10 @@ type Update struct {
 	Rate     *Rate  // the zero Rate removes it
 	Metadata *map[string]string
 	Disabled *bool
+	// IfVersion, if not zero, applies the update only if the token's
+	// Version equals it; otherwise Update returns an error matching
+	// ErrConflict and changes nothing. An admin API maps it to If-Match.
+	IfVersion int64
 }
 
 // Update applies u to the token with that ID and returns the saved token.
@@ -304,6 +308,9 @@ func (m *Manager) Update(ctx context.Context, id string, u Update) (*Token, erro
 	}
 	rec, err := m.modify(ctx, id, OpUpdate, func(r *Record, now time.Time) error {
 		t := &r.Token
+		if u.IfVersion != 0 && u.IfVersion != t.Version {
+			return fmt.Errorf("%w: token is at version %d, not %d", ErrConflict, t.Version, u.IfVersion)
+		}
 		if u.Name != nil {
 			name := strings.TrimSpace(*u.Name)
 			if m.cfg.fixedNames && name != t.Name {

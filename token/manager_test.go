@@ -737,3 +737,16 @@ func TestRefusalsReportQuotaState(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), u.Used)
 }
+
+func TestUpdateIfVersion(t *testing.T) {
+	f := newFixture(t)
+	_, tok := f.issue(t, token.Spec{})
+	up, err := f.m.Update(ctx, tok.ID, token.Update{Description: new("first"), IfVersion: tok.Version})
+	require.NoError(t, err)
+	assert.Equal(t, tok.Version+1, up.Version)
+	_, err = f.m.Update(ctx, tok.ID, token.Update{Description: new("stale"), IfVersion: tok.Version})
+	require.ErrorIs(t, err, token.ErrConflict)
+	got, err := f.m.Get(ctx, tok.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "first", got.Description, "a stale edit changes nothing")
+}
