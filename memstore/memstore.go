@@ -23,8 +23,8 @@ import (
 // Store is an in-memory token.Store, safe for concurrent use. The zero
 // value is not usable; call New.
 //
-// It keeps each token's quota counters for the two most recent windows and
-// the lifetime window; QuotaUsed for an older window reports 0.
+// It keeps each token's quota counters for the two windows used last and
+// the lifetime window; QuotaUsed for any other window reports 0.
 type Store struct {
 	mu      sync.Mutex // serialises writers
 	byID    cowmap.Map[string, *token.Record]
@@ -359,13 +359,16 @@ func (s *Store) counter(id string, start time.Time) (*atomic.Int64, error) {
 	c := new(atomic.Int64)
 	s.counters.Store(key, c)
 	if !start.Equal(token.LifetimeStart) {
-		ws := append(s.windows[id], key.start)
+		// Keep the new window and the newest other one; drop the rest. The
+		// new window may be older than the others (a token moved from a
+		// daily to a monthly quota), so it is never the one dropped.
+		ws := slices.DeleteFunc(slices.Clone(s.windows[id]), func(w int64) bool { return w == key.start })
 		slices.Sort(ws)
-		for len(ws) > 2 {
+		for len(ws) > 1 {
 			s.counters.Delete(counterKey{id, ws[0]})
 			ws = ws[1:]
 		}
-		s.windows[id] = ws
+		s.windows[id] = append(ws, key.start)
 	}
 	return c, nil
 }

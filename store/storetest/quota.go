@@ -19,6 +19,7 @@ var quotaTests = []test{
 	{"denied_request_adds_nothing", testQuotaDenied},
 	{"block_is_partially_granted_at_the_limit", testQuotaPartialBlock},
 	{"windows_are_independent", testQuotaWindows},
+	{"a_window_older_than_others_still_counts_exactly", testQuotaOlderWindow},
 	{"window_start_is_an_instant_whatever_its_location", testQuotaWindowLocation},
 	{"counters_are_per_token", testQuotaPerToken},
 	{"lowering_the_limit_below_the_count_grants_nothing_and_keeps_the_count", testQuotaLowerLimit},
@@ -375,4 +376,25 @@ func testQuotaBadArguments(t *testing.T, s token.Store) {
 		assert.Zero(t, g, "limit %d n %d", c.limit, c.n)
 	}
 	assert.EqualValues(t, 3, used(t, s, id, start), "refused calls change nothing")
+}
+
+// A token whose quota moves from per day to per month consumes from a
+// window (the first of the month) that starts before the day windows it
+// already has: that counter must count like any other.
+func testQuotaOlderWindow(t *testing.T, s token.Store) {
+	id := mustCreate(t, s, newRecord(t, "period changed")).Token.ID
+	month := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for d := 10; d <= 12; d++ {
+		consume(t, s, id, month.AddDate(0, 0, d), 100, 1)
+	}
+	for i := range 5 {
+		g, u := consume(t, s, id, month, 3, 1)
+		if i < 3 {
+			assert.EqualValues(t, 1, g, "request %d", i)
+			assert.EqualValues(t, i+1, u, "request %d", i)
+		} else {
+			assert.Zero(t, g, "request %d is past the limit", i)
+		}
+	}
+	assert.EqualValues(t, 3, used(t, s, id, month))
 }
