@@ -750,3 +750,26 @@ func TestUpdateIfVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "first", got.Description, "a stale edit changes nothing")
 }
+
+func TestAllowAnyIsPerFamily(t *testing.T) {
+	f := newFixture(t)
+	v4only, _ := f.issue(t, token.Spec{Allow: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}})
+	v6only, _ := f.issue(t, token.Spec{Allow: []netip.Prefix{netip.MustParsePrefix("::/0")}})
+	v4, v6, mapped := netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("::ffff:198.51.100.1")
+	check := func(secret string, addr netip.Addr, want error) {
+		t.Helper()
+		_, err := f.m.Verify(ctx, secret, token.Request{Addr: addr})
+		if want == nil {
+			assert.NoError(t, err, addr)
+		} else {
+			assert.ErrorIs(t, err, want, addr)
+		}
+	}
+	check(v4only, v4, nil)
+	check(v4only, mapped, nil)
+	check(v4only, v6, token.ErrAddressNotAllowed)
+	check(v6only, v6, nil)
+	check(v6only, v4, token.ErrAddressNotAllowed)
+	check(v6only, mapped, token.ErrAddressNotAllowed)
+	check(v4only, netip.Addr{}, token.ErrAddressNotAllowed)
+}
