@@ -773,3 +773,16 @@ func TestAllowAnyIsPerFamily(t *testing.T) {
 	check(v6only, mapped, token.ErrAddressNotAllowed)
 	check(v4only, netip.Addr{}, token.ErrAddressNotAllowed)
 }
+
+func TestRotationKeepsRateBucket(t *testing.T) {
+	f := newFixture(t)
+	old, tok := f.issue(t, token.Spec{Rate: token.PerHour(2)})
+	_, err := f.m.Verify(ctx, old, token.Request{})
+	require.NoError(t, err)
+	fresh, _, err := f.m.Rotate(ctx, tok.ID, 0)
+	require.NoError(t, err)
+	_, err = f.m.Verify(ctx, fresh.Reveal(), token.Request{})
+	require.NoError(t, err)
+	_, err = f.m.Verify(ctx, fresh.Reveal(), token.Request{})
+	require.ErrorIs(t, err, token.ErrRateLimited, "a new secret does not refill the bucket")
+}
