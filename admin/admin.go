@@ -532,22 +532,6 @@ func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, r, http.StatusOK, out)
 }
 
-// validRoleName reports whether name could name a role (the rule of
-// token.Manager.PutRole), so that nothing else reaches the store.
-func validRoleName(name string) bool {
-	if name == "" || len(name) > token.MaxRoleNameLen || name != strings.TrimSpace(name) {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == ' ' || c == ':') {
-			return false
-		}
-	}
-	return true
-}
-
 func roleError(err error, name string) error {
 	switch {
 	case errors.Is(err, token.ErrNotFound):
@@ -560,7 +544,7 @@ func roleError(err error, name string) error {
 
 func (h *Handler) getRole(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if !validRoleName(name) {
+	if token.ValidateRoleName(name) != nil {
 		h.fail(w, r, roleError(token.ErrNotFound, name))
 		return
 	}
@@ -599,7 +583,7 @@ func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	if !validRoleName(name) {
+	if token.ValidateRoleName(name) != nil {
 		h.fail(w, r, roleError(token.ErrNotFound, name))
 		return
 	}

@@ -85,7 +85,7 @@ func (q Quota) Validate() error {
 		return fmt.Errorf("%w: quota limit %d: must be at least 1 (disable the token to let nothing through)", ErrValidation, q.Limit)
 	}
 	if q.Period < Day || q.Period > Lifetime {
-		return fmt.Errorf("%w: quota period %d: want Day, Month or Lifetime", ErrValidation, q.Period)
+		return fmt.Errorf("%w: quota period %d: want \"day\", \"month\" or \"total\"", ErrValidation, q.Period)
 	}
 	return nil
 }

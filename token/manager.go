@@ -128,7 +128,7 @@ func (m *Manager) Issue(ctx context.Context, spec Spec) (Secret, *Token, error) 
 		Version:     1,
 	}
 	if !spec.Kind.Valid() {
-		return Secret{}, nil, fmt.Errorf("%w: kind must be Internal or External", ErrValidation)
+		return Secret{}, nil, fmt.Errorf("%w: kind must be \"internal\" or \"external\"", ErrValidation)
 	}
 	switch {
 	case spec.Kind == External && spec.Tenant == "":
@@ -183,7 +183,7 @@ func validateEditable(t *Token) error {
 		return fmt.Errorf("%w: description must be valid UTF-8 of at most %d bytes", ErrValidation, MaxDescriptionLen)
 	}
 	if t.Role != "" {
-		if err := validateRoleName(t.Role); err != nil {
+		if err := ValidateRoleName(t.Role); err != nil {
 			return err
 		}
 	}
@@ -463,7 +463,7 @@ func makeUsage(q Quota, used int64, start, end time.Time) Usage {
 // PutRole creates or replaces a role. Its scopes apply at once to every
 // token that names it.
 func (m *Manager) PutRole(ctx context.Context, r Role) (*Role, error) {
-	if err := validateRoleName(r.Name); err != nil {
+	if err := ValidateRoleName(r.Name); err != nil {
 		return nil, err
 	}
 	if len(r.Description) > MaxDescriptionLen || !utf8.ValidString(r.Description) {
@@ -489,7 +489,10 @@ func (m *Manager) PutRole(ctx context.Context, r Role) (*Role, error) {
 	return saved.Clone(), nil
 }
 
-func validateRoleName(name string) error {
+// ValidateRoleName reports whether name can name a role: 1 to
+// MaxRoleNameLen ASCII letters, digits, spaces and "-_.:", without
+// surrounding spaces. Role names compare exactly.
+func ValidateRoleName(name string) error {
 	if name == "" || len(name) > MaxRoleNameLen || name != strings.TrimSpace(name) {
 		return fmt.Errorf("%w: role name %q: want 1 to %d characters without surrounding spaces", ErrValidation, name, MaxRoleNameLen)
 	}
