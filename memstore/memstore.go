@@ -163,8 +163,15 @@ func (s *Store) UpdateToken(ctx context.Context, r *token.Record) error {
 	}
 	delete(s.names, oldKey)
 	s.names[newKey] = c.Token.ID
-	s.unindexHashes(cur)
+	// Publish the new record before removing anything, and remove only the
+	// hashes it no longer carries: a concurrent lookup by a hash the token
+	// keeps must never miss it.
 	s.index(c)
+	for _, h := range []token.Hash{cur.Hash, cur.Prev} {
+		if !h.IsZero() && h != c.Hash && h != c.Prev {
+			s.byHash.Delete(h)
+		}
+	}
 	r.Token.Version = c.Token.Version
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ var updateTests = []test{
 	{"Kind_Tenant_Created_and_LastUsed_are_kept", testUpdateFixedFields},
 	{"rename_to_another_tokens_folded_name_is_ErrDuplicate", testUpdateRenameDuplicate},
 	{"concurrent_updates_each_move_version_by_exactly_one", testUpdateConcurrent},
+	{"a_token_being_edited_is_always_found_by_its_hash", testUpdateNeverHidesToken},
 }
 
 func testUpdateVisible(t *testing.T, s token.Store) {
@@ -200,4 +202,48 @@ func testUpdateConcurrent(t *testing.T, s token.Store) {
 	top := versions[len(versions)-1]
 	assert.Equal(t, top, got.Token.Version, "stored version is 1 + successful updates")
 	assert.Equal(t, last[top], got.Token.Description, "the update with the highest version wins")
+}
+
+// While a token is edited (its hashes unchanged), lookups by its hash must
+// keep finding it: a miss would refuse a valid token with 401.
+func testUpdateNeverHidesToken(t *testing.T, s token.Store) {
+	r := mustCreate(t, s, newRecord(t, "busy"))
+	id, h := r.Token.ID, r.Hash
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	misses := make([]int, 4)
+	for g := range misses {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if got, err := s.TokenByHash(t.Context(), h); err != nil || got == nil || got.Token.ID != id {
+					misses[g]++
+				}
+			}
+		})
+	}
+	var updateErr error
+	for i := range 200 {
+		cur, err := s.TokenByID(t.Context(), id)
+		if err != nil {
+			updateErr = err
+			break
+		}
+		next := cur.Clone()
+		next.Token.Description = fmt.Sprint("edit ", i)
+		if err := s.UpdateToken(t.Context(), next); err != nil {
+			updateErr = err
+			break
+		}
+	}
+	close(stop)
+	wg.Wait()
+	require.NoError(t, updateErr)
+	for g, n := range misses {
+		assert.Zero(t, n, "reader %d missed the token %d times during edits", g, n)
+	}
 }
