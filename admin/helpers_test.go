@@ -16,27 +16,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tokenwarden/tokenwarden/admin"
+	"github.com/tokenwarden/tokenwarden/internal/testclock"
 	"github.com/tokenwarden/tokenwarden/memstore"
 	"github.com/tokenwarden/tokenwarden/token"
 )
 
-// clock is a manual clock for tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the shared manual test clock.
+type clock = testclock.Clock
 
 var start = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 
@@ -108,7 +94,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{t: start}, store: &failingStore{Store: memstore.New()}, errs: make(chan error, 100)}
+	e := &env{t: t, clock: testclock.New(start), store: &failingStore{Store: memstore.New()}, errs: make(chan error, 100)}
 	var err error
 	e.m, err = token.NewManager(e.store, token.WithPrefix("acme"), token.WithClock(e.clock.Now))
 	require.NoError(t, err)

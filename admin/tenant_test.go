@@ -241,7 +241,7 @@ func TestRoles(t *testing.T) {
 	role := decode[admin.Role](t, r)
 	assert.Equal(t, admin.Role{Name: "support agent", Description: "reads", Scopes: []string{"clients:read"}, Created: start, Updated: start}, role)
 
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	r = e.op("PUT", "/roles/support%20agent", `{"name":"support agent","scopes":["clients:*"]}`)
 	require.Equal(t, http.StatusOK, r.Code, r.body)
 	role = decode[admin.Role](t, r)

@@ -259,7 +259,7 @@ func TestPatch(t *testing.T) {
 		return e.op("PATCH", path, body, headers...)
 	}
 
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	r := patch(`{"name":"Sales CRM v2","description":"new","role":"writer","scopes":["clients:*"],
 		"allow":["192.168.1.0/24"],"expires":"2028-01-01T00:00:00Z","quota":{"limit":5,"period":"total"},
 		"rate":{"events":1,"interval":"1m"},"metadata":{"a":"b"},"disabled":true}`)
@@ -429,7 +429,7 @@ func TestRotate(t *testing.T) {
 	ctx := context.Background()
 	_, err := e.m.Verify(ctx, first.Secret, token.Request{})
 	require.NoError(t, err, "the old secret works during the grace")
-	e.clock.Add(time.Hour + time.Second)
+	e.clock.Advance(time.Hour + time.Second)
 	_, err = e.m.Verify(ctx, first.Secret, token.Request{})
 	require.ErrorIs(t, err, token.ErrInvalid, "and not after it")
 	_, err = e.m.Verify(ctx, second.Secret, token.Request{})

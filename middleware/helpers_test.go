@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tokenwarden/tokenwarden/internal/testclock"
 	"github.com/tokenwarden/tokenwarden/memstore"
 	"github.com/tokenwarden/tokenwarden/middleware"
 	"github.com/tokenwarden/tokenwarden/token"
@@ -22,23 +22,8 @@ import (
 // t0 is the test clock's start: 10:00 UTC, so a daily window resets in 14 h.
 var t0 = time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// clock is the shared manual test clock.
+type clock = testclock.Clock
 
 // env is a Manager on a store with a test clock.
 type env struct {
@@ -50,7 +35,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c := &clock{now: t0}
+	c := testclock.New(t0)
 	s := &faultyStore{Store: memstore.New()}
 	m, err := token.NewManager(s, token.WithClock(c.Now))
 	require.NoError(t, err)

@@ -3,13 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tokenwarden/tokenwarden/internal/testclock"
 	"github.com/tokenwarden/tokenwarden/memstore"
 	"github.com/tokenwarden/tokenwarden/store"
 	"github.com/tokenwarden/tokenwarden/token"
@@ -18,25 +18,10 @@ import (
 // base is the start time of every test clock: UTC, whole microseconds.
 var base = time.Date(2026, time.March, 14, 9, 26, 53, 589793000, time.UTC)
 
-// clock is a settable clock shared by Managers and Caches of a test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the shared manual test clock.
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{now: base} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return testclock.New(base) }
 
 // errBroken is the failure a flaky store injects.
 var errBroken = errors.New("store is broken")

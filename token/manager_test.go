@@ -208,7 +208,7 @@ func TestRateLimitAndRetryAfter(t *testing.T) {
 	d, ok := token.RetryAfter(err)
 	require.True(t, ok)
 	assert.Equal(t, 500*time.Millisecond, d)
-	f.clock.Add(d)
+	f.clock.Advance(d)
 	_, err = f.m.Verify(ctx, s, token.Request{})
 	require.NoError(t, err)
 }
@@ -304,7 +304,7 @@ func TestQuotaInLocation(t *testing.T) {
 	_, err = f.m.Verify(ctx, s, token.Request{})
 	d, _ := token.RetryAfter(err)
 	assert.Equal(t, time.Minute, d)
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	_, err = f.m.Verify(ctx, s, token.Request{})
 	require.NoError(t, err)
 }
@@ -423,7 +423,7 @@ func TestIssueValidation(t *testing.T) {
 func TestUpdate(t *testing.T) {
 	f := newFixture(t)
 	s, tok := f.issue(t, token.Spec{Name: "crm", Kind: token.External, Tenant: "nw", Scopes: []string{"a:read"}})
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	up, err := f.m.Update(ctx, tok.ID, token.Update{
 		Name: new(" CRM v2 "), Description: new("nightly"), Scopes: &[]string{"a:read", "b:write", "a:read"},
 		Allow: &[]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, Quota: new(token.PerMonth(5)),
@@ -515,7 +515,7 @@ func TestRotate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), u.Used, "rotation keeps usage")
 
-	f.clock.Add(10 * time.Minute)
+	f.clock.Advance(10 * time.Minute)
 	_, err = f.m.Verify(ctx, old, token.Request{})
 	require.ErrorIs(t, err, token.ErrInvalid, "grace over")
 
@@ -602,11 +602,11 @@ func TestLastUsedIsCoalesced(t *testing.T) {
 	assert.True(t, got.LastUsed.Equal(f.clock.Now()))
 	assert.Equal(t, tok.Version, got.Version, "recording use is not an edit")
 
-	f.clock.Add(30 * time.Second)
+	f.clock.Advance(30 * time.Second)
 	_, err = f.m.Verify(ctx, s, token.Request{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), f.store.touch.Load())
-	f.clock.Add(30 * time.Second)
+	f.clock.Advance(30 * time.Second)
 	_, err = f.m.Verify(ctx, s, token.Request{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), f.store.touch.Load())

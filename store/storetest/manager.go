@@ -3,13 +3,13 @@ package storetest
 import (
 	"errors"
 	"net/netip"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tokenwarden/tokenwarden/internal/testclock"
 	"github.com/tokenwarden/tokenwarden/token"
 )
 
@@ -27,34 +27,13 @@ var managerTests = []test{
 	{"daily_quota_admits_exactly_the_limit_under_concurrent_Verify_and_resets_at_midnight", testManagerDailyQuota},
 }
 
-// clock is a settable clock for token.WithClock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// clock is the shared manual test clock.
+type clock = testclock.Clock
 
 // newManager returns a Manager over s on a clock set to base.
 func newManager(t *testing.T, s token.Store) (*token.Manager, *clock) {
 	t.Helper()
-	c := &clock{now: base}
+	c := testclock.New(base)
 	m, err := token.NewManager(s, token.WithClock(c.Now))
 	require.NoError(t, err)
 	return m, c
